@@ -1,0 +1,1 @@
+"""Checkpoint files: reading the original format, strict state-dict loading, sources and conversion."""
