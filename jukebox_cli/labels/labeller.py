@@ -198,8 +198,10 @@ class Labeller:
                 f"label has {len(resolved.genre_ids)} genre slots but this model has {self.cfg.max_bow_genre_size}; "
                 "resolve the song with this model's labeller"
             )
-        tokens, _ = lyric_window(list(resolved.full_tokens), self.n_tokens, total_length, offset, sample_length, float32=float32)
-        y = np.array([total_length, offset, sample_length, resolved.artist_id, *resolved.genre_ids, *tokens], dtype=np.int64)
+        full = list(resolved.full_tokens)
+        tokens, _ = lyric_window(full, self.n_tokens, total_length, offset, sample_length, float32=float32)
+        head = [total_length, offset, sample_length, resolved.artist_id, *resolved.genre_ids]
+        y = np.array(head + tokens, dtype=np.int64)
         assert y.shape == (self.y_length,)
         return y
 
@@ -212,7 +214,9 @@ class Labeller:
         offset = _as_int(resolved.meta.offset, "offset") + start * raw_to_tokens
         return self.y(resolved, offset, n_ctx * raw_to_tokens)
 
-    def check_time_range(self, total_length: int, offset: int, sample_length: int, sample_rate: int = SAMPLE_RATE) -> None:
+    def check_time_range(
+        self, total_length: int, offset: int, sample_length: int, sample_rate: int = SAMPLE_RATE
+    ) -> None:
         """Raise if a top prior's timing embeddings cannot represent this window (the original asserts there).
 
         Only top priors (those with ``min_duration``/``max_duration``) condition on time. The song must

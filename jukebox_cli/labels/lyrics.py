@@ -72,7 +72,9 @@ def tokenise(text: str, version: str) -> list[int]:
     try:
         return [table[c] for c in text]
     except KeyError as e:
-        raise LabelError(f"character {e.args[0]!r} is not in the {version} lyrics vocabulary; clean the text first") from None
+        raise LabelError(
+            f"character {e.args[0]!r} is not in the {version} lyrics vocabulary; clean the text first"
+        ) from None
 
 
 def detokenise(tokens: list[int] | np.ndarray, version: str) -> str:
