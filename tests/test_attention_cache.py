@@ -126,3 +126,29 @@ def test_transformer_one_token_at_a_time_equals_forward(attn_order, depth, prime
         out = [tr(x[:, :prime], 0, caches, enc)]
         out += [tr(x[:, t:t + 1], t, caches, enc) for t in range(prime, n_ctx)]
     torch.testing.assert_close(torch.cat(out, dim=1), full, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("seed", range(4))
+def test_static_step_equals_full_forward(kind, seed):
+    """The fixed-shape one-token step (the CUDA-graph path) after a prefill that ends mid-block."""
+    rng = random.Random(1000 + seed * 10 + kind)
+    blocks, bc, heads = rng.choice([2, 4, 6]), rng.choice([2, 3, 5]), rng.choice([1, 2])
+    n_ctx, width = blocks * bc, 8
+    prime_len = rng.randrange(1, n_ctx - blocks) if kind == PRIME else None
+    if prime_len is not None and prime_key_count(prime_len, blocks) > n_ctx:
+        prime_len = 1
+    attn = FactoredAttention(width, 2 * heads, heads, kind, n_ctx, blocks, prime_len)
+    _init(attn, seed)
+    x = torch.randn(2, n_ctx, width, generator=torch.Generator().manual_seed(seed))
+    enc = torch.randn(2, 4, width) if kind == CROSS else None
+    prefill = rng.randrange(0, n_ctx)
+    with torch.no_grad():
+        full = attn(x, 0, None, enc)
+        cache = attn.new_cache(2, torch.float32, torch.device("cpu"), enc)
+        out = [attn(x[:, :prefill], 0, cache, enc)] if prefill else []
+        pos = torch.tensor(prefill)
+        for t in range(prefill, n_ctx):
+            out.append(attn.step(x[:, t:t + 1], pos, cache))
+            pos += 1
+    torch.testing.assert_close(torch.cat(out, dim=1), full, rtol=1e-5, atol=1e-5)

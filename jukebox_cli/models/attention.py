@@ -147,6 +147,48 @@ class FactoredAttention(nn.Module):
             a = a.masked_fill(~visible.any(dim=1)[None, :, None], 0.0)
         return self.c_proj(a)
 
+    # ---------------------------------------------------------------- one-token step, static shapes
+
+    def step(self, x: torch.Tensor, pos: torch.Tensor, cache: LayerCache) -> torch.Tensor:
+        """Attend for one token ``x`` (B, 1, width) at the position held in the 0-d tensor ``pos``.
+
+        Every shape is fixed and ``pos`` never leaves the device, so a whole decoding step can be
+        captured once in a CUDA graph and replayed. Each kind reads a fixed-size set of cache slots:
+        the whole (small) cache for block/prime/dense, one column for transpose block, one row for
+        previous block; a mask built on the device hides slots the query may not see.
+        """
+        if self.kind == CROSS:
+            return self.c_proj(self._attend(self.c_attn(x), cache.k, cache.v, None))
+        q, k_new, v_new = self.c_attn(x).chunk(3, dim=2)  # (B, 1, n_state) each
+        bc = self.block_ctx
+        if self.kind == PRIME:
+            # Positions past the lyrics are never stored: rewrite the last slot with itself.
+            slot = pos.clamp(max=self.prime_keys - 1).view(1)
+            keep = pos < self.prime_keys
+            k_new = torch.where(keep, k_new, cache.k.index_select(1, slot))
+            v_new = torch.where(keep, v_new, cache.v.index_select(1, slot))
+        else:
+            slot = (pos % self.cache_slots).view(1)
+        cache.k.index_copy_(1, slot, k_new)
+        cache.v.index_copy_(1, slot, v_new)
+
+        if self.kind == TRANSPOSE_BLOCK:
+            key_pos = torch.arange(0, self.n_ctx, bc, device=x.device) + pos % bc  # (blocks,) one column
+            idx, visible = key_pos, key_pos <= pos
+        elif self.kind == PREV_BLOCK:
+            row_start = pos - pos % bc
+            key_pos = row_start - bc + torch.arange(bc, device=x.device)  # the previous row
+            idx, visible = key_pos % self.cache_slots, (key_pos >= 0)
+        else:  # dense, block, prime: every slot, masked to the positions already written
+            idx = torch.arange(self.cache_slots, device=x.device)
+            limit = pos % bc if self.kind == BLOCK else pos
+            visible = idx <= limit
+        k, v = cache.k.index_select(1, idx), cache.v.index_select(1, idx)
+        a = self._attend(q, k, v, visible.view(1, -1))
+        if self.kind == PREV_BLOCK:
+            a = a * visible.any().to(a.dtype)  # first row: output exactly 0, as the original
+        return self.c_proj(a)
+
     def _write(self, cache: LayerCache, pos: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> None:
         keep = pos < self.prime_keys if self.kind == PRIME else pos >= pos[-1] - self.cache_slots + 1
         if not bool(keep.all()):

@@ -22,7 +22,10 @@ class ResAttnBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, start: int, cache: LayerCache | None,
                 encoder_kv: torch.Tensor | None) -> torch.Tensor:
-        a = self.attn(self.ln_0(x), start, cache, encoder_kv)
+        return self.residual(x, self.attn(self.ln_0(x), start, cache, encoder_kv))
+
+    def residual(self, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        """x + attention + MLP(x + attention), in the original's order of additions."""
         m = self.mlp(self.ln_1(x + a))
         if self.res_scale == 1.0:
             return x + a + m
@@ -45,6 +48,13 @@ class Transformer(nn.Module):
         """(B, c, width) at positions [start, start + c) -> (B, c, width) in fp32."""
         for i, block in enumerate(self._attn_mods):
             x = block(x, start, caches[i] if caches is not None else None, encoder_kv)
+        return x.float()
+
+    def step(self, x: torch.Tensor, pos: torch.Tensor, caches: list[LayerCache]) -> torch.Tensor:
+        """One token (B, 1, width) at device position ``pos`` through every block (static shapes)."""
+        for block, cache in zip(self._attn_mods, caches):
+            a = block.attn.step(block.ln_0(x), pos, cache)
+            x = block.residual(x, a)
         return x.float()
 
     def new_caches(self, batch: int, dtype: torch.dtype, device: torch.device,

@@ -16,7 +16,8 @@ import torch
 from jukebox_cli.errors import UserError
 from jukebox_cli.models.prior import Prior
 from jukebox_cli.sampling.noise import NoiseKey
-from jukebox_cli.sampling.tokens import TokenSampling, sample_window
+from jukebox_cli.sampling.draw import TokenSampling
+from jukebox_cli.sampling.window import sample_window
 from jukebox_cli.sampling.windows import level_windows
 
 LabelsFn = Callable[[int, int], torch.Tensor]  # (level, window start) -> y (n_samples, label width)

@@ -39,15 +39,25 @@ class NoiseKey:
     seed: int
     level: int
 
-    def gumbel(self, sample_ids: torch.Tensor, positions: torch.Tensor, n_bins: int) -> torch.Tensor:
-        """Gumbel(0, 1) noise of shape (len(sample_ids), len(positions), n_bins), fp32.
-
-        sample_ids: (N,) index of each sample in the run; positions: (T,) absolute code positions.
-        """
+    def stream(self, sample_ids: torch.Tensor, n_bins: int) -> NoiseStream:
+        """Noise for the samples ``sample_ids`` (N,) over a vocabulary of ``n_bins``."""
         device = sample_ids.device
         base = hash32(torch.tensor(self.seed & _M32, device=device) ^ hash32(torch.tensor(self.level + 0x5BD1E995, device=device)))
-        s = hash32(base ^ hash32(sample_ids.long()))[:, None, None]
-        p = hash32(s ^ hash32(positions.long() + 0x27D4EB2F)[None, :, None])
-        x = hash32(p ^ hash32(torch.arange(n_bins, device=device) + 0x165667B1)[None, None, :])
+        per_sample = hash32(base ^ hash32(sample_ids.long()))[:, None, None]  # (N, 1, 1)
+        per_bin = hash32(torch.arange(n_bins, device=device) + 0x165667B1)[None, None, :]  # (1, 1, bins)
+        return NoiseStream(per_sample, per_bin)
+
+
+@dataclass(frozen=True)
+class NoiseStream:
+    """Precomputed hashes of one batch of samples: drawing noise is then device-only arithmetic."""
+
+    per_sample: torch.Tensor
+    per_bin: torch.Tensor
+
+    def gumbel(self, positions: torch.Tensor) -> torch.Tensor:
+        """Gumbel(0, 1) noise (N, len(positions), bins) in fp32 for absolute code ``positions`` (T,)."""
+        p = hash32(self.per_sample ^ hash32(positions.long() + 0x27D4EB2F)[None, :, None])
+        x = hash32(p ^ self.per_bin)
         u = (x.double() + 0.5) / 4294967296.0  # (0, 1), never 0 or 1
         return (-torch.log(-torch.log(u))).float()
