@@ -30,10 +30,7 @@ from jukebox_cli.labels import (
     tokenise,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-IDS = SHARED / "reference" / "ids"
-TINY = SHARED / "reference" / "tiny"
+from reference import IDS, REPO, TINY  # noqa: E402  (paths of ../shared)
 
 # Which released prior each reference case was labelled for: (preset, level).
 CASE_PRIORS = {
