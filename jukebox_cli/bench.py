@@ -17,7 +17,7 @@ import torch
 
 from jukebox_cli.config import ModelConfig
 from jukebox_cli.models.build import build_prior
-from jukebox_cli.models.layers import Conv1D
+from jukebox_cli.models.layers import cast_matmul_weights
 from jukebox_cli.models.prior import Conditioning, Prior
 from jukebox_cli.sampling.decode import DecodeLoop, ReferenceLoop
 from jukebox_cli.sampling.draw import TokenSampling
@@ -90,9 +90,7 @@ def random_prior(cfg: ModelConfig, level: int, device: torch.device, dtype: torc
                 p.normal_(0.0, 0.02, generator=g)
             else:
                 p.fill_(1.0 if name.endswith("weight") else 0.0)  # layer norms: identity
-    for module in prior.prior.transformer.modules():  # matmul weights stored in the sampling dtype
-        if isinstance(module, Conv1D):
-            module.w.data = module.w.data.to(dtype)
+    cast_matmul_weights(prior.prior.transformer, dtype)
     return prior.eval().requires_grad_(False), cfg
 
 

@@ -84,10 +84,10 @@ class AutoregressiveTransformer(nn.Module):
         return self.x_out(h)
 
     def forward(self, tokens: torch.Tensor, x_cond: torch.Tensor | None = None, y_cond: torch.Tensor | None = None,
-                encoder_kv: torch.Tensor | None = None) -> torch.Tensor:
+                encoder_kv: torch.Tensor | None = None, dtype: torch.dtype | None = None) -> torch.Tensor:
         """Teacher-forced pass over the whole sequence: logits (N, L, bins), or hidden states if no head."""
         L = tokens.shape[1]
-        h = self.hidden(self.embed(tokens, 0, L, x_cond, y_cond), 0, None, encoder_kv)
+        h = self.hidden(self.embed(tokens, 0, L, x_cond, y_cond), 0, None, encoder_kv, dtype)
         if not hasattr(self, "x_out"):
             return h
         return self.logits(h, x_cond, 0, L)

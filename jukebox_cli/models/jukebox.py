@@ -7,14 +7,15 @@ done, so a 16 GB card never holds the 5b top prior and an upsampler at once.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
 
+from jukebox_cli.checkpoints.store import default_models_dir, model_parts, part_status
 from jukebox_cli.config import ModelConfig, load_config
 from jukebox_cli.errors import CheckpointError
 from jukebox_cli.models.build import load_prior
+from jukebox_cli.models.layers import cast_matmul_weights
 from jukebox_cli.models.prior import Prior
 from jukebox_cli.models.vqvae import VQVAE, load_vqvae
 
@@ -43,7 +44,10 @@ class Jukebox:
 
     def prior(self, level: int) -> Prior:
         if level not in self._priors:
-            self._priors[level] = load_prior(self.cfg, level, self.models_dir, self.device)
+            prior = load_prior(self.cfg, level, self.models_dir, self.device)
+            if self.dtype != torch.float32:
+                cast_matmul_weights(prior.prior.transformer, self.dtype)
+            self._priors[level] = prior
         return self._priors[level]
 
     def release(self, level: int) -> None:
@@ -57,14 +61,15 @@ def load_model(name_or_path: str | Path, models_dir: str | Path | None = None, i
                device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> Jukebox:
     """Load a model by preset name (``5b``, ``5b_lyrics``, ``1b_lyrics``) or preset file path.
 
-    ``models_dir`` holds the checkpoints laid out as the preset's ``checkpoint`` paths; by default
-    ``$JUKEBOX_MODELS_DIR``. Parts are loaded lazily, the first time they are used.
+    ``models_dir`` holds the checkpoints laid out as the preset's ``checkpoint`` paths (converted
+    ``.safetensors`` preferred); by default ``$JUKEBOX_MODELS_DIR`` or the directory
+    ``jukebox download`` fills (:func:`default_models_dir`). Parts are loaded lazily, the first
+    time they are used; a missing part is an error that says how to download it.
     """
     cfg = load_config(name_or_path)
-    if models_dir is None:
-        env = os.environ.get("JUKEBOX_MODELS_DIR")
-        if not env:
-            raise CheckpointError("no models directory: pass models_dir, set JUKEBOX_MODELS_DIR, "
-                                  "or run `jukebox download` first")
-        models_dir = env
+    models_dir = Path(models_dir) if models_dir is not None else default_models_dir()
+    missing = [p.checkpoint for p in model_parts(cfg) if part_status(models_dir, p) is None]
+    if missing:
+        raise CheckpointError(f"model {cfg.name!r} is not complete in {models_dir}: missing {', '.join(missing)}; "
+                              f"run `jukebox download {cfg.name}` (or pass models_dir / set JUKEBOX_MODELS_DIR)")
     return Jukebox(cfg, models_dir, ids_dir, device, dtype)

@@ -47,3 +47,14 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.c_proj(quick_gelu(self.c_fc(x)))
+
+
+def cast_matmul_weights(module: nn.Module, dtype: torch.dtype) -> None:
+    """Store every Conv1D weight in ``dtype`` (the original's fp16 conversion before sampling).
+
+    ``Conv1D`` casts its weight to the activations' dtype at each call; storing it in that dtype
+    already saves the cast, which would otherwise re-read and re-write every weight per token.
+    """
+    for m in module.modules():
+        if isinstance(m, Conv1D):
+            m.w.data = m.w.data.to(dtype)

@@ -125,7 +125,11 @@ class Prior(nn.Module):
                    cond: Conditioning) -> list[LayerCache]:
         return self.prior.transformer.new_caches(batch, dtype, device, cond.encoder_kv)
 
-    def forward(self, z: torch.Tensor, y: torch.Tensor, z_upper: torch.Tensor | None = None) -> torch.Tensor:
-        """Teacher-forced logits (N, seq_len, bins) for codes z (N, n_ctx); lyrics positions included."""
+    def forward(self, z: torch.Tensor, y: torch.Tensor, z_upper: torch.Tensor | None = None,
+                dtype: torch.dtype | None = None) -> torch.Tensor:
+        """Teacher-forced logits (N, seq_len, bins) for codes z (N, n_ctx); lyrics positions included.
+
+        ``dtype`` is the transformer's activation dtype (fp16 on a GPU); logits are always fp32.
+        """
         cond = self.conditioning(y, z_upper)
-        return self.prior(self.to_sequence(z, cond), cond.x_cond, cond.y_cond, cond.encoder_kv)
+        return self.prior(self.to_sequence(z, cond), cond.x_cond, cond.y_cond, cond.encoder_kv, dtype)
