@@ -15,9 +15,8 @@ from typing import Any
 
 import torch
 
+from jukebox_cli.checkpoints.integrity import looks_like_html
 from jukebox_cli.errors import CheckpointError
-
-_MAGIC_HTML = (b"<!doctype", b"<html", b"<?xml", b"<error")
 
 
 def read_original_checkpoint(path: str | Path) -> dict[str, Any]:
@@ -29,9 +28,7 @@ def read_original_checkpoint(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint file not found: {path}")
-    with open(path, "rb") as f:
-        head = f.read(64).lstrip().lower()
-    if head.startswith(_MAGIC_HTML):
+    if looks_like_html(path):
         raise CheckpointError(f"{path} is an HTML/XML page, not a checkpoint (a failed download?); delete it and download again")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True, mmap=False)

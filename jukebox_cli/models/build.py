@@ -10,8 +10,8 @@ from pathlib import Path
 
 import torch
 
-from jukebox_cli.checkpoints.original import read_original_checkpoint
 from jukebox_cli.checkpoints.state_dict import load_state_dict_strict
+from jukebox_cli.checkpoints.store import load_part_state
 from jukebox_cli.config import ModelConfig
 from jukebox_cli.models.prior import Prior
 
@@ -24,16 +24,17 @@ def build_prior(cfg: ModelConfig, level: int, device: str | torch.device = "meta
 
 def load_prior(cfg: ModelConfig, level: int, models_dir: str | Path, device: str | torch.device = "cpu",
                dtype: torch.dtype = torch.float32) -> Prior:
-    """Build the level's prior on ``meta`` and load its checkpoint from ``models_dir``.
+    """Build the level's prior on ``meta`` and load its weights from ``models_dir``.
 
-    Floating weights are cast to ``dtype`` (fp32 reproduces the original bit for bit on CPU; the
-    5b priors' fp16 Conv1D weights widen exactly).
+    The converted ``.safetensors`` is preferred (memory-mapped, moved to ``device`` tensor by
+    tensor); else the original checkpoint. Floating weights are cast to ``dtype`` (fp32 from the
+    original file reproduces the original bit for bit on CPU; the 5b priors' fp16 Conv1D weights
+    widen exactly).
     """
     pcfg = cfg.prior(level)
-    path = Path(models_dir) / pcfg.checkpoint
-    state = read_original_checkpoint(path)["model"]
+    state, source = load_part_state(models_dir, pcfg.checkpoint, device, dtype)
     prior = build_prior(cfg, level)
-    load_state_dict_strict(prior, state, str(path), dtype=dtype)
+    load_state_dict_strict(prior, state, source)
     if pcfg.merged_decoder is False:
         prior.prior.x_out.weight = prior.prior.x_emb.weight  # keep the tie that assign=True replaced
     return prior.to(device).eval().requires_grad_(False)

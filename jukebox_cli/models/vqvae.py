@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from jukebox_cli.checkpoints.original import read_original_checkpoint
+from jukebox_cli.checkpoints.store import load_part_state
 from jukebox_cli.checkpoints.state_dict import load_state_dict_strict
 from jukebox_cli.config import VQVAEConfig
 from jukebox_cli.models.conv import DecoderConvBlock, EncoderConvBlock
@@ -182,15 +182,15 @@ class VQVAE(nn.Module):
 
 
 def load_vqvae(cfg: VQVAEConfig, models_dir: str | Path, device: str | torch.device = "cpu") -> VQVAE:
-    """Build the VQ-VAE of ``cfg`` and load ``models_dir / cfg.checkpoint`` (an original ``.pth.tar``).
+    """Build the VQ-VAE of ``cfg`` and load its weights from ``models_dir``.
 
-    The model is built on the ``meta`` device (no memory, no random init) and takes the
-    checkpoint's tensors directly; loading is strict (see :func:`load_state_dict_strict`).
+    The converted ``.safetensors`` next to ``cfg.checkpoint`` is preferred, else the original
+    ``.pth.tar``. The model is built on the ``meta`` device (no memory, no random init) and takes
+    the tensors directly; loading is strict (see :func:`load_state_dict_strict`).
     Returns the model in eval mode with gradients off, on ``device``, in fp32.
     """
-    path = Path(models_dir) / cfg.checkpoint
     with torch.device("meta"):
         model = VQVAE(cfg)
-    checkpoint = read_original_checkpoint(path)
-    load_state_dict_strict(model, checkpoint["model"], str(path), dtype=torch.float32)
+    state, source = load_part_state(models_dir, cfg.checkpoint, device, torch.float32)
+    load_state_dict_strict(model, state, source)
     return model.to(device).eval().requires_grad_(False)
