@@ -231,7 +231,7 @@ def _convert(tp: Any, value: Any, where: str, source: str) -> Any:
             raise ConfigError(f"{source}: {where} must be one of {list(args)}, got {value!r}")
         return value
     if dataclasses.is_dataclass(tp):
-        return _build(tp, value, where, source)
+        return build_dataclass(tp, value, where, source)
     if origin is tuple:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{source}: {where} must be a list, got {value!r}")
@@ -263,7 +263,9 @@ def _convert(tp: Any, value: Any, where: str, source: str) -> Any:
     raise TypeError(f"unsupported config type {tp!r} at {where}")
 
 
-def _build(cls: type, data: Any, where: str, source: str) -> Any:
+def build_dataclass(cls: type, data: Any, where: str, source: str) -> Any:
+    """Build dataclass ``cls`` from plain data, strictly: unknown keys, missing keys and wrong
+    types are :class:`ConfigError` naming ``source`` and the key path (``where``)."""
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: {where or 'the file'} must be a mapping, got {data!r}")
     hints = typing.get_type_hints(cls)
@@ -288,7 +290,7 @@ def _join(where: str, key: str) -> str:
 
 def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> ModelConfig:
     """Build and validate a :class:`ModelConfig` from plain data (as read from YAML)."""
-    cfg = _build(ModelConfig, data, "", source)
+    cfg = build_dataclass(ModelConfig, data, "", source)
     _validate(cfg, source)
     return cfg
 

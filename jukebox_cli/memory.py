@@ -13,7 +13,7 @@ from typing import Literal
 import torch
 import yaml
 
-from jukebox_cli.config import ModelConfig, _build, presets_dir
+from jukebox_cli.config import ModelConfig, build_dataclass, presets_dir
 from jukebox_cli.errors import ConfigError
 
 GB = 1024**3
@@ -54,7 +54,7 @@ def load_presets() -> list[MemoryPreset]:
             data = yaml.safe_load(path.read_text())
         except (OSError, yaml.YAMLError) as e:
             raise ConfigError(f"cannot read memory preset {path}: {e}") from e
-        out.append(_build(MemoryPreset, data, "", str(path)))
+        out.append(build_dataclass(MemoryPreset, data, "", str(path)))
     return sorted(out, key=lambda p: -p.min_free_gb)
 
 

@@ -1,8 +1,8 @@
 """Options shared by several commands, declared once.
 
-``sample``, ``continue`` and ``batch`` entries take the same sampling options; the
-``sampling_options`` decorator adds them to a command's signature (Typer reads the signature)
-and hands them to the command as one dict, ready for :class:`SampleRequest.from_data`.
+``sample`` and ``continue`` (and batch entries) take the same sampling options, ``resume`` and
+``upsample`` the runtime subset; the decorators add them to a command's signature (Typer reads
+the signature) and hand them to the command as one dict, ready for :class:`SampleRequest.from_data`.
 """
 
 import functools
@@ -23,8 +23,8 @@ def _opt(*names: str, help: str, panel: str, **kw: Any) -> Any:
     return typer.Option(*names, help=help, rich_help_panel=panel, show_default=False, **kw)
 
 
-Model = Annotated[str, _opt("--model", "-m", help="Preset name (5b, 5b_lyrics, 1b_lyrics) or preset YAML path.",
-                            panel=RUN)]
+Model = Annotated[Optional[str], _opt("--model", "-m", help="Preset name (5b, 5b_lyrics, 1b_lyrics) or preset "
+                                      "YAML path (default 5b_lyrics).", panel=RUN)]
 ModelsDir = Annotated[Optional[str], _opt("--models-dir", help="Directory holding the checkpoints.", panel=RUN)]
 IdsDir = Annotated[Optional[str], _opt("--ids-dir", help="Directory of the artist/genre id tables "
                                        "(default: <models-dir>/ids).", panel=RUN)]
@@ -32,7 +32,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and er
 LogJson = Annotated[bool, typer.Option("--log-json", help="One JSON object per event on stdout (for batch logs).")]
 
 SAMPLING_OPTIONS: dict[str, tuple[Any, Any]] = {
-    "model": (Model, "5b_lyrics"),
+    "model": (Model, None),
     "models_dir": (ModelsDir, None),
     "ids_dir": (IdsDir, None),
     "artist": (Annotated[Optional[list[str]], _opt("--artist", "-a", help="Artist name.", panel=SONG)], None),
@@ -72,22 +72,34 @@ SAMPLING_OPTIONS: dict[str, tuple[Any, Any]] = {
 }
 
 
-def sampling_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add the shared sampling options to ``func``'s CLI signature; ``func`` receives them as ``opts``."""
-    sig = inspect.signature(func)
-    own = [p for p in sig.parameters.values() if p.name != "opts"]
-    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
-             for name, (ann, default) in SAMPLING_OPTIONS.items()]
+RUNTIME_OPTIONS = {k: SAMPLING_OPTIONS[k] for k in ("models_dir", "ids_dir", "device", "fp16", "chunk_size",
+                                                    "max_batch_size")}
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        opts = {name: kwargs.pop(name) for name in SAMPLING_OPTIONS}
-        return func(*args, opts=opts, **kwargs)
 
-    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + extra
-    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    return wrapper
+def with_options(spec: dict[str, tuple[Any, Any]]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the options of ``spec`` to a command's CLI signature; the command receives them as one dict ``opts``."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(func)
+        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in sig.parameters.values() if p.name != "opts"]
+        extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+                 for name, (ann, default) in spec.items()]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            opts = {name: kwargs.pop(name) for name in spec}
+            return func(*args, opts=opts, **kwargs)
+
+        params = own + extra
+        wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper
+
+    return decorate
+
+
+sampling_options = with_options(SAMPLING_OPTIONS)
+runtime_options = with_options(RUNTIME_OPTIONS)
 
 
 def build_request(opts: dict[str, Any], **extra: Any) -> SampleRequest:
