@@ -9,6 +9,8 @@ step runs eagerly: the graph-free fallback, which CI tests.
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -36,7 +38,9 @@ class DecodeLoop:
         N = tokens.shape[0]
         self.start_emb = (cond.y_cond.view(N, 1, -1) if cond.y_cond is not None
                           else m.start_token.view(1, 1, -1).expand(N, 1, -1)).float()
-        self.use_graph = device.type == "cuda" if use_graph is None else use_graph
+        if use_graph is None:  # JUKEBOX_CUDA_GRAPHS=0 turns capture off (e.g. to debug a GPU problem)
+            use_graph = device.type == "cuda" and os.environ.get("JUKEBOX_CUDA_GRAPHS", "1") != "0"
+        self.use_graph = use_graph
         self.graph: torch.cuda.CUDAGraph | None = None
 
     def _cond_at(self) -> torch.Tensor:
@@ -73,11 +77,22 @@ class DecodeLoop:
                 on_token(n)
 
     def _capture(self) -> None:
-        """Record one step into a CUDA graph (recording runs nothing; replays do the work)."""
+        """Record one step into a CUDA graph (recording runs nothing; replays do the work).
+
+        If capture fails (an op that cannot be captured on this PyTorch/driver), the loop goes on
+        with eager steps: slower, never a lost run. Recording does not touch the buffers, so the
+        state is as before the attempt.
+        """
         torch.cuda.synchronize()
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            self._step()
+        try:
+            with torch.cuda.graph(graph):
+                self._step()
+        except RuntimeError as e:
+            warnings.warn(f"CUDA graph capture failed, decoding without it (slower): {e}", RuntimeWarning)
+            self.use_graph = False
+            torch.cuda.synchronize()
+            return
         self.graph = graph
 
 
