@@ -11,8 +11,11 @@ golden tests load, in exact fp32).
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from huggingface_hub import constants
@@ -61,17 +64,25 @@ def missing_ids(ids_dir: str | Path) -> list[str]:
 
 
 def load_part_state(models_dir: str | Path, checkpoint: str, device: str | torch.device,
-                    dtype: torch.dtype) -> tuple[dict[str, torch.Tensor], str]:
+                    dtype: torch.dtype, check_hps: Callable[[Mapping[str, Any]], list[str]] | None = None,
+                    ) -> tuple[dict[str, torch.Tensor], str]:
     """The state dict of one part on ``device`` (floating tensors in ``dtype``), and the file it came from.
 
     From a converted file each tensor is read from the memory map and moved/cast on its own, so
-    host memory holds at most one tensor's copy at a time.
+    host memory holds at most one tensor's copy at a time. An original file's stored
+    hyperparameters are passed to ``check_hps``; what it reports is a warning (the preset does not
+    describe this checkpoint in a way the shapes cannot show).
     """
     conv = converted_path(models_dir, checkpoint)
     if conv.is_file():
         state, source = read_safetensors(conv), conv
     else:
         source = Path(models_dir) / checkpoint
-        state = read_original_checkpoint(source)["model"]
+        ckpt = read_original_checkpoint(source)
+        state = ckpt["model"]
+        problems = check_hps(ckpt["hps"]) if check_hps is not None and isinstance(ckpt["hps"], Mapping) else []
+        if problems:
+            warnings.warn(f"{source}: the preset differs from the checkpoint's hyperparameters: "
+                          + "; ".join(problems), RuntimeWarning, stacklevel=2)
     out = {k: v.to(device=device, dtype=dtype if v.is_floating_point() else v.dtype) for k, v in state.items()}
     return out, str(source)

@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 
 from jukebox_cli.checkpoints.state_dict import load_state_dict_strict
+from jukebox_cli.checkpoints.hparams import prior_mismatches
 from jukebox_cli.checkpoints.store import load_part_state
 from jukebox_cli.config import ModelConfig
 from jukebox_cli.models.prior import Prior
@@ -32,7 +33,8 @@ def load_prior(cfg: ModelConfig, level: int, models_dir: str | Path, device: str
     widen exactly).
     """
     pcfg = cfg.prior(level)
-    state, source = load_part_state(models_dir, pcfg.checkpoint, device, dtype)
+    state, source = load_part_state(models_dir, pcfg.checkpoint, device, dtype,
+                                    check_hps=lambda hps: prior_mismatches(pcfg, hps))
     prior = build_prior(cfg, level)
     load_state_dict_strict(prior, state, source)
     if pcfg.merged_decoder is False:

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from jukebox_cli.checkpoints.hparams import vqvae_mismatches
 from jukebox_cli.checkpoints.store import load_part_state
 from jukebox_cli.checkpoints.state_dict import load_state_dict_strict
 from jukebox_cli.config import VQVAEConfig
@@ -191,6 +192,7 @@ def load_vqvae(cfg: VQVAEConfig, models_dir: str | Path, device: str | torch.dev
     """
     with torch.device("meta"):
         model = VQVAE(cfg)
-    state, source = load_part_state(models_dir, cfg.checkpoint, device, torch.float32)
+    state, source = load_part_state(models_dir, cfg.checkpoint, device, torch.float32,
+                                    check_hps=lambda hps: vqvae_mismatches(cfg, hps))
     load_state_dict_strict(model, state, source)
     return model.to(device).eval().requires_grad_(False)
