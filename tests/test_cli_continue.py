@@ -50,6 +50,19 @@ def test_upsample_all_samples_in_place(top_run):
     assert yaml.safe_load((top_run / "job.yaml").read_text())["levels"] == [0, 1, 2]
 
 
+def test_continue_keeps_the_lower_levels_an_earlier_run_finished(top_run):
+    assert invoke("upsample", top_run, "-q").exit_code == 0  # all levels (already done if run in file order)
+    result = invoke("continue", top_run, "--pick", "0", "--seconds", "0.05", "--out", top_run.parent / "full-cont",
+                    "-q")
+    assert result.exit_code == 0, result.output
+    new = top_run.parent / "full-cont"
+    added = 2205 // 128 * 128
+    for level, hop in ((2, 128), (1, 32), (0, 8)):
+        z = codes(new, level)
+        assert z.shape[1] == (12288 + added) // hop
+        assert (z[:, :12288 // hop] == codes(top_run, level)[0]).all(), level
+
+
 def test_continue_audio_file_resampled_prompt(tmp_path):
     wav = tmp_path / "song.wav"
     t = np.arange(int(0.3 * 22050)) / 22050

@@ -49,7 +49,7 @@ def continue_(source: Annotated[Path, typer.Argument(help="An audio file (wav, f
 
 
 def _extend_run(run: RunDir, pick: int, seconds: float | None, out: str | None, opts: dict[str, Any]):
-    """The request and prime of a continuation: sample ``pick``'s top-level codes, ``seconds`` longer."""
+    """The request and prime of a continuation: sample ``pick``'s codes, ``seconds`` longer."""
     old = run.load_job()
     if seconds is None or seconds <= 0:
         raise UserError("--seconds is required and must be positive: how much to add to the sample")

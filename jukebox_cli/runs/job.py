@@ -58,10 +58,11 @@ class LevelJob:
 
 @dataclass(frozen=True)
 class Prime:
-    """Codes the run starts from: a prompt audio file, or top-level codes of earlier run's samples.
+    """Codes the run starts from: a prompt audio file, or the codes of an earlier run's samples.
 
     ``audio``: the first ``prompt_length`` samples of the file are encoded. ``run``: the first
-    ``tokens`` top-level codes of samples ``pick`` of that run (one pick is repeated for every sample).
+    ``tokens`` top-level codes of samples ``pick`` of that run, with the matching codes of every
+    lower level that run finished (one pick is repeated for every sample).
     """
 
     audio: str | None = None

@@ -97,13 +97,21 @@ def prime_codes(prep: Prepared) -> list[torch.Tensor | None]:
         audio = read_audio(prime.audio)[:prime.prompt_length]
         zs = encode_prompt(jb, torch.from_numpy(audio)[None, :, None])
         return [z.repeat(job.n_samples, 1) for z in zs]
-    codes = RunDir(prime.run).load_codes(jb.cfg.top_level)
-    if codes is None or codes.shape[1] < prime.tokens or max(prime.pick) >= codes.shape[0]:
-        raise UserError(f"{prime.run} no longer has the top-level codes this run starts from")
-    top = torch.from_numpy(codes[list(prime.pick), :prime.tokens])
-    if len(prime.pick) == 1:
-        top = top.repeat(job.n_samples, 1)
-    return [top if level == jb.cfg.top_level else None for level in range(levels)]
+    # Every level the earlier run finished for the picked samples is kept (as the original's
+    # continue does); a level it did not finish is sampled afresh over the whole song.
+    top, hops, source = jb.cfg.top_level, jb.cfg.vqvae.hop_lengths, RunDir(prime.run)
+    out: list[torch.Tensor | None] = []
+    for level in range(levels):
+        n = prime.tokens * hops[top] // hops[level]
+        codes = source.load_codes(level)
+        if codes is None or codes.shape[1] < n or max(prime.pick) >= codes.shape[0]:
+            if level == top:
+                raise UserError(f"{prime.run} no longer has the top-level codes this run starts from")
+            out.append(None)
+            continue
+        z = torch.from_numpy(codes[list(prime.pick), :n])
+        out.append(z.repeat(job.n_samples, 1) if len(prime.pick) == 1 else z)
+    return out
 
 
 def initial_codes(prep: Prepared, run: RunDir) -> list[torch.Tensor]:
