@@ -54,6 +54,7 @@ def test_truncated_download_is_an_error(tmp_path):
         load_prior(load_config(tiny_preset("tiny_5b")), 0, tmp_path)
 
 
+@pytest.mark.filterwarnings("ignore:.*the preset differs from the checkpoint:RuntimeWarning")
 def test_wrong_checkpoint_for_the_preset_lists_offending_keys():
     cfg = load_config(tiny_preset("tiny_5b"))
     # The 5b_lyrics preset's top prior has a lyrics encoder; the plain 5b checkpoint does not.

@@ -212,6 +212,7 @@ def test_strict_load_rejects_a_shape_mismatch():
         load_state_dict_strict(_meta_tiny(), state, "vqvae.pth.tar", dtype=torch.float32)
 
 
+@pytest.mark.filterwarnings("ignore:.*the preset differs from the checkpoint:RuntimeWarning")
 def test_load_vqvae_rejects_a_preset_that_does_not_fit_the_checkpoint():
     cfg = load_config(REPO / "presets" / "5b.yaml").vqvae
     with pytest.raises(CheckpointError, match="does not match the model preset"):
