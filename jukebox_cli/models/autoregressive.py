@@ -52,11 +52,9 @@ class AutoregressiveTransformer(nn.Module):
         tokens: (N, >= end - 1) the sequence so far; x_cond: (N, n_ctx, W) or (N, 1, W) or None;
         y_cond: (N, 1, W) start embedding, or None to use the learned start token.
         """
-        N = tokens.shape[0]
         parts = []
         if start == 0:
-            first = y_cond.view(N, 1, self.width) if y_cond is not None else self.start_token.view(1, 1, -1).expand(N, 1, -1)
-            parts.append(first.float())
+            parts.append(self.start_embedding(tokens.shape[0], y_cond))
         lo = max(start, 1)
         if end > lo:
             parts.append(self.x_emb(tokens[:, lo - 1:end - 1]))
@@ -65,6 +63,11 @@ class AutoregressiveTransformer(nn.Module):
         if x_cond is not None:
             x = x + self.cond_slice(x_cond, start, end)
         return x
+
+    def start_embedding(self, n: int, y_cond: torch.Tensor | None) -> torch.Tensor:
+        """Input of position 0 (n, 1, W): the label embedding, or the learned start token."""
+        first = y_cond.view(n, 1, self.width) if y_cond is not None else self.start_token.view(1, 1, -1).expand(n, 1, -1)
+        return first.float()
 
     @staticmethod
     def cond_slice(x_cond: torch.Tensor, start: int, end: int) -> torch.Tensor:

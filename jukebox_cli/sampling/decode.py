@@ -34,10 +34,7 @@ class DecodeLoop:
         self.first_position = first_position
         device = tokens.device
         self.pos = torch.zeros((), dtype=torch.long, device=device)
-        m = self.model
-        N = tokens.shape[0]
-        self.start_emb = (cond.y_cond.view(N, 1, -1) if cond.y_cond is not None
-                          else m.start_token.view(1, 1, -1).expand(N, 1, -1)).float()
+        self.start_emb = self.model.start_embedding(tokens.shape[0], cond.y_cond)
         if use_graph is None:  # JUKEBOX_CUDA_GRAPHS=0 turns capture off (e.g. to debug a GPU problem)
             use_graph = device.type == "cuda" and os.environ.get("JUKEBOX_CUDA_GRAPHS", "1") != "0"
         self.use_graph = use_graph
