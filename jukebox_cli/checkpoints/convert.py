@@ -11,16 +11,17 @@ maps the file into memory with ``UntypedStorage.from_file``: no tensor is copied
 from __future__ import annotations
 
 import json
-import os
 import struct
 from collections.abc import Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import torch
 
 from jukebox_cli.checkpoints.hub_layout import hub_key_map, iter_shard, read_index
 from jukebox_cli.checkpoints.original import read_original_checkpoint
 from jukebox_cli.errors import CheckpointError
+from jukebox_cli.files import atomic_write
 
 _CODES = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
           torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8",
@@ -43,15 +44,14 @@ def write_safetensors(path: str | Path, tensors: Mapping[str, torch.Tensor], dty
         offset += nbytes
     raw = json.dumps(header, separators=(",", ":")).encode()
     raw += b" " * (-len(raw) % 8)
-    tmp = path.with_name(path.name + ".tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(tmp, "wb") as f:
+
+    def write(f: BinaryIO) -> None:
         f.write(struct.pack("<Q", len(raw)) + raw)
         for k in order:
             t = tensors[k].detach().to("cpu", target[k]).contiguous()
             f.write(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
-    os.replace(tmp, path)
-    return path
+
+    return atomic_write(path, write)
 
 
 def read_safetensors(path: str | Path) -> dict[str, torch.Tensor]:

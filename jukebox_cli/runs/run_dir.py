@@ -17,7 +17,6 @@ from __future__ import annotations
 import errno
 import io
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -26,6 +25,7 @@ import numpy as np
 
 from jukebox_cli.audio import write_wav
 from jukebox_cli.errors import UserError
+from jukebox_cli.files import atomic_write
 from jukebox_cli.runs.job import Job
 
 DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
@@ -44,17 +44,9 @@ class RunDir:
     def write(self, relpath: str, writer: Callable[[BinaryIO], None]) -> Path:
         """Write ``relpath`` atomically with ``writer``; a disk-full error becomes a DiskFullError."""
         target = self.path / relpath
-        tmp = target.with_name(f".{target.name}.tmp")
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as f:
-                writer(f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-            _fsync_dir(target.parent)
+            atomic_write(target, writer)
         except OSError as e:
-            tmp.unlink(missing_ok=True)
             if e.errno in DISK_FULL:
                 raise DiskFullError(f"disk full while saving {target}; the run so far is intact, free space and "
                                     f"resume with `jukebox resume {self.path}`") from e
@@ -130,16 +122,3 @@ class RunDir:
     def save_metadata(self, data: dict[str, Any]) -> None:
         self.write_text("metadata.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
-
-def _fsync_dir(path: Path) -> None:
-    """Make the rename itself durable (POSIX; a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
